@@ -1,0 +1,18 @@
+"""Errors raised by audit/.
+
+    AuditError                       audit.error
+    └── (subclasses are added by the modules that raise them; each has a stable ``code``)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AuditError(Exception):
+    code = "audit.error"
+
+    def __init__(self, detail: str = "", **fields: Any) -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+        self.fields = fields

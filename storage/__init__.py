@@ -1,0 +1,1 @@
+"""The storage/ package: the ObjectStore protocol and its filesystem and S3 backends."""
