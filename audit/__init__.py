@@ -1,1 +1,1 @@
-"""The audit/ package: the RFC 6962 Merkle log, signed checkpoints, proofs and the offline verifier."""
+"""The audit/ package: the RFC 6962 Merkle log, signed checkpoints, proofs, offline verifier."""
