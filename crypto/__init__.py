@@ -1,1 +1,4 @@
-"""The crypto/ package: age v1, keys, Ed25519 signatures and streaming digests (stdlib + PyNaCl only)."""
+"""The crypto/ package: age v1, keys, Ed25519 signatures and streaming digests.
+
+Standard library and PyNaCl only (an import-linter contract enforces it).
+"""

@@ -19,20 +19,16 @@ from dataclasses import dataclass, field
 import nacl.exceptions
 import nacl.signing
 
-from crypto.errors import CryptoError
+from crypto.errors import KeyFormatError, SignatureError
+
+# Both errors live in crypto.errors; they are re-exported here so that
+# ``from crypto.signing import KeyFormatError`` keeps working.
+__all__ = ["KeyFormatError", "SignatureError", "SigningKey", "VerifyKey", "b64decode_strict"]
 
 SEED_SIZE = 32
 PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
-_SECRET_PREFIX = "VAULT-ED25519-SECRET-KEY-"
-
-
-class SignatureError(CryptoError):
-    code = "crypto.signature"
-
-
-class KeyFormatError(CryptoError):
-    code = "crypto.key_format"
+_SECRET_PREFIX = "VAULT-ED25519-SECRET-KEY-"  # noqa: S105 (a label, not a secret)
 
 
 def b64decode_strict(text: str, *, urlsafe: bool = False, padded: bool = True) -> bytes:
