@@ -264,8 +264,9 @@ class FilesystemStore:
     def check(self) -> None:
         """Prove the store can write: create, sync and remove a probe file in ``tmp/``."""
         try:
-            if not self._objects.is_dir():
-                raise StorageUnavailableError("objects directory is missing")
+            # os.stat, not Path.is_dir(): the OSError says why (ENOENT, ENOTDIR, EIO...).
+            if not stat_mod.S_ISDIR(os.stat(self._objects).st_mode):
+                raise StorageUnavailableError("objects/ is not a directory")
             _unlink_quietly(self._write_small_temp(b"probe\n"))
         except OSError as exc:
             raise StorageUnavailableError(f"store not writable: {exc.strerror}") from exc

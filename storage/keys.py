@@ -19,6 +19,8 @@ MAX_KEY_LENGTH = 200
 
 _SEGMENT = r"[a-z0-9_.-]+"
 _KEY_RE = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
+_PREFIX_RE = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*/?")
+_PREFIX_RE = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*/?")
 
 
 def validate_key(key: str) -> str:
@@ -36,7 +38,12 @@ def validate_key(key: str) -> str:
 
 
 def validate_prefix(prefix: str) -> str:
-    """Validate a listing prefix: empty, or characters a key may contain."""
-    if prefix and (len(prefix) > MAX_KEY_LENGTH or re.fullmatch(r"[a-z0-9_./-]+", prefix) is None):
-        raise InvalidKeyError("prefix must use only the key alphabet [a-z0-9/_.-]")
+    """Validate a listing prefix: empty, or the start of some valid key."""
+    if prefix and (
+        len(prefix) > MAX_KEY_LENGTH
+        or _PREFIX_RE.fullmatch(prefix) is None
+        or ".." in prefix
+        or any(segment == "." for segment in prefix.split("/"))
+    ):
+        raise InvalidKeyError("prefix must be the start of a valid key")
     return prefix
