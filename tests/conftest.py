@@ -1,0 +1,109 @@
+"""Fixtures shared by the vault and API tests: a fresh vault per test on the embedded
+default (SQLite + filesystem in tmp_path), an app, a client, and member factories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from vault.actors import Actor, RequestInfo
+from vault.context import Vault
+from vault.db import session_scope
+from vault.services import cases as case_service
+from vault.services import members as member_service
+from vault.services.access import AuditNote
+from vault.settings import Settings
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require_tool(name: str) -> str:
+    """The path of an external tool; skip when missing locally, fail when missing in CI."""
+    path = shutil.which(name)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is required when CI=true (.ci/run installs it)")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(environment="test", data_dir=tmp_path / "vault-data", log_json=True)
+
+
+@pytest.fixture
+def vault(settings: Settings) -> Iterator[Vault]:
+    v = Vault.open(settings)
+    yield v
+    v.close()
+
+
+@pytest.fixture
+def client(vault: Vault) -> Iterator[TestClient]:
+    with TestClient(create_app(vault=vault), raise_server_exceptions=False) as c:
+        yield c
+
+
+@dataclass
+class TestMember:
+    id: str
+    role: str
+    token: str
+    recipient: str | None = None
+    identity: object | None = None  # crypto.age.X25519Identity when given one
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_member(vault: Vault) -> Callable[..., TestMember]:
+    from crypto.age import X25519Identity
+
+    def make(role: str, name: str | None = None, *, with_key: bool = True) -> TestMember:
+        identity = X25519Identity.generate() if with_key else None
+        recipient = identity.recipient.encode() if identity else None
+        with session_scope(vault.engine) as session:
+            member, issued = member_service.create_member(
+                session, name=name or role, role=role, recipient=recipient, token_ttl_days=1
+            )
+        return TestMember(member.id, role, issued.text, recipient, identity)
+
+    return make
+
+
+@pytest.fixture
+def make_case(vault: Vault) -> Callable[..., str]:
+    def make(*members: TestMember, title: str = "MLI-2026-001") -> str:
+        with session_scope(vault.engine) as session:
+            case = case_service.create_case(
+                session,
+                AuditNote(),
+                title=title,
+                member_ids=[m.id for m in members],
+                creator_id=members[0].id if members else "",
+            )
+            vault.trail.record(
+                session,
+                actor=Actor.operator(),
+                action="case.create",
+                request=RequestInfo.cli("test"),
+                case_id=case.id,
+            )
+        return case.id
+
+    return make
+
+
+def log_size(vault: Vault) -> int:
+    with session_scope(vault.engine) as session:
+        return vault.trail.log(session).size()

@@ -1,0 +1,1 @@
+"""The vault domain core: models, services, settings, CLI."""

@@ -1,0 +1,105 @@
+"""Runs one request's work under the policy, and records exactly one audit entry for it.
+
+Allowed: the work and its audit entry commit in one transaction (for reads, the entry is
+committed before the first byte leaves).  Denied: the transaction is rolled back and the
+denial is recorded in a fresh one, then the error is raised (404 for anything outside the
+caller's cases, 403 for their own case but the wrong role).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlmodel import Session
+
+from vault.actors import Actor, RequestInfo
+from vault.db import session_scope
+from vault.errors import VaultError
+from vault.policy import Decision, decide
+
+T = TypeVar("T")
+
+
+class Denied(VaultError):
+    """Access refused by the policy; ``status`` is 404 or 403 as the decision says."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.code, decision.reason or "")
+        self.status = decision.status  # type: ignore[misc]
+        self.decision = decision
+
+
+@dataclass
+class AuditNote:
+    """What the work wants written in its audit entry."""
+
+    case_id: str | None = None
+    item_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    index: int | None = None  # filled in after the entry is appended
+
+
+def record_denial(
+    vault: Any,
+    actor: Actor,
+    request: RequestInfo,
+    action: str,
+    *,
+    reason: str,
+    case_id: str | None = None,
+    item_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    with session_scope(vault.engine) as session:
+        vault.trail.record(
+            session,
+            actor=actor,
+            action=action,
+            request=request,
+            case_id=case_id,
+            item_id=item_id,
+            result="denied",
+            reason=reason,
+            details=details,
+        )
+
+
+def run(
+    vault: Any,
+    actor: Actor,
+    request: RequestInfo,
+    action: str,
+    work: Callable[[Session, AuditNote], T],
+    *,
+    case_id: str | None = None,
+    item_id: str | None = None,
+) -> T:
+    note = AuditNote(case_id=case_id, item_id=item_id)
+    decision: Decision | None = None
+    with session_scope(vault.engine) as session:
+        decision = decide(session, actor, action, case_id=case_id, item_id=item_id)
+        if decision.allowed:
+            note.case_id = note.case_id or decision.case_id
+            result = work(session, note)
+            note.index = vault.trail.record(
+                session,
+                actor=actor,
+                action=action,
+                request=request,
+                case_id=note.case_id,
+                item_id=note.item_id,
+                details=note.details,
+            )
+            return result
+    record_denial(
+        vault,
+        actor,
+        request,
+        action,
+        reason=decision.reason or "denied",
+        case_id=decision.case_id,
+        item_id=decision.item_id,
+    )
+    raise Denied(decision)
