@@ -30,7 +30,7 @@ _MAX_SIZE = 2**64 - 1
 
 
 def _check_line(line: str, what: str) -> None:
-    if not line or any(c < " " for c in line):
+    if not line or any(c < " " or "\ud800" <= c <= "\udfff" for c in line):
         raise CheckpointError(f"{what} must be a non-empty line")
 
 

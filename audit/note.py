@@ -42,8 +42,8 @@ def check_key_name(name: str) -> None:
 
 
 def _check_chars(text: str) -> None:
-    if any(c < " " and c != "\n" for c in text):
-        raise NoteError("control character in note")
+    if any((c < " " and c != "\n") or "\ud800" <= c <= "\udfff" for c in text):
+        raise NoteError("control character or lone surrogate in note")
 
 
 def _b64(text: str) -> bytes:
