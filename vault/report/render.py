@@ -139,9 +139,10 @@ def _event_row(event: Event, t: dict[str, str], lang: str) -> str:
     if outcome["reason"]:
         result += f" ({outcome['reason']})"
     actor = event["actor"]
+    who = actor["name"] or actor["id"] or t["anonymous"]
     return (
         f"<tr><td>{_e(event['index'])}</td><td>{_e(format_time(event['time'], lang))}</td>"
-        f"<td>{_e(actor['name'])}<br><small>{_e(actor['role'])}</small></td>"
+        f"<td>{_e(who)}<br><small>{_e(actor['role'])}</small></td>"
         f'<td class="mono">{_e(event["action"])}</td><td>{_e(result)}</td></tr>'
     )
 

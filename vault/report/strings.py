@@ -74,6 +74,7 @@ TEXT: dict[str, dict[str, str]] = {
         "c_outcome": "Résultat",
         "result_allowed": "autorisé",
         "result_denied": "refusé",
+        "anonymous": "anonyme",
         "s_checkpoint": "5. Point de contrôle signé du journal",
         "checkpoint_text": (
             "Le journal comptait {size} entrées lorsque ce point de contrôle a été signé ; "
@@ -201,6 +202,7 @@ TEXT: dict[str, dict[str, str]] = {
         "c_outcome": "Outcome",
         "result_allowed": "allowed",
         "result_denied": "denied",
+        "anonymous": "anonymous",
         "s_checkpoint": "5. Signed checkpoint of the log",
         "checkpoint_text": (
             "The log held {size} entries when this checkpoint was signed; every entry above is "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -13,17 +13,9 @@ from crypto.errors import CryptoError
 from crypto.signing import VerifyKey
 from vault import tokens
 from vault.actors import Actor
+from vault.clock import aware, now
 from vault.errors import RateLimited, Unauthenticated, Unprocessable
 from vault.models import ROLES, AuthFailure, Device, Member, Token
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands datetimes back naive; they were written as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def create_member(
@@ -82,7 +74,7 @@ def authenticate(session: Session, authorization: str | None) -> Actor:
         raise Unauthenticated("auth.invalid")
     if token.revoked_at is not None:
         raise Unauthenticated("auth.revoked")
-    if _aware(token.expires_at) <= now():
+    if aware(token.expires_at) <= now():
         raise Unauthenticated("auth.expired")
     member = session.get(Member, token.member_id)
     if member is None or member.disabled:

@@ -1,0 +1,1 @@
+"""Intake: the streaming pipeline from request body to sealed, stored object."""
