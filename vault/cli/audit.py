@@ -32,7 +32,6 @@ from audit.errors import (
     NoteError,
     RollbackError,
     VerifierKeyError,
-    WitnessError,
 )
 from audit.note import VerifierKey
 from audit.verifier import verify_log
@@ -183,7 +182,7 @@ def witness(
         ) from exc
     except RollbackError as exc:
         raise CliError(f"refusing to cosign: {exc.detail}") from exc
-    except (WitnessError, AuditError) as exc:
+    except AuditError as exc:
         raise CliError(f"refusing to cosign: {exc}") from exc
     _write_atomically(state, new)
     click.echo(line, nl=False)
