@@ -107,3 +107,31 @@ def make_case(vault: Vault) -> Callable[..., str]:
 def log_size(vault: Vault) -> int:
     with session_scope(vault.engine) as session:
         return vault.trail.log(session).size()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real S3 server (moto) on 127.0.0.1, for the whole session."""
+    from moto_server import start_moto
+
+    endpoint, stop = start_moto()
+    yield endpoint
+    stop()
+
+
+@pytest.fixture
+def s3_settings(tmp_path: Path, moto_endpoint: str) -> Settings:
+    """Settings for a vault whose objects go to a fresh bucket on the moto server."""
+    import uuid
+
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "vault-data",
+        store="s3",
+        s3_endpoint=moto_endpoint,
+        s3_access_key="testing",
+        s3_secret_key="testing",
+        s3_secure=False,
+        s3_bucket=f"evidence-{uuid.uuid4().hex[:12]}",
+        s3_region="us-east-1",
+    )
