@@ -66,6 +66,23 @@ def record_denial(
         )
 
 
+_MAX_SAFE_INT = 2**53 - 1  # audit entries hold only integers that survive JSON (RFC 8785)
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with integers outside the JSON safe range written as strings, so a request
+    naming a huge number (``?end=2**60``) is still recorded instead of failing the entry."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= _MAX_SAFE_INT else str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return str(value)
+
+
 def run(
     vault: Any,
     actor: Actor,
@@ -78,21 +95,41 @@ def run(
 ) -> T:
     note = AuditNote(case_id=case_id, item_id=item_id)
     decision: Decision | None = None
-    with session_scope(vault.engine) as session:
-        decision = decide(session, actor, action, case_id=case_id, item_id=item_id)
-        if decision.allowed:
-            note.case_id = note.case_id or decision.case_id
-            result = work(session, note)
-            note.index = vault.trail.record(
+    try:
+        with session_scope(vault.engine) as session:
+            decision = decide(session, actor, action, case_id=case_id, item_id=item_id)
+            if decision.allowed:
+                note.case_id = note.case_id or decision.case_id
+                result = work(session, note)
+                note.index = vault.trail.record(
+                    session,
+                    actor=actor,
+                    action=action,
+                    request=request,
+                    case_id=note.case_id,
+                    item_id=note.item_id,
+                    details=_json_safe(note.details),
+                )
+                return result
+    except Exception as exc:
+        if decision is None or not decision.allowed:
+            raise
+        # Allowed, but the work failed (unknown size, conflict, bad input, storage...): its
+        # transaction is rolled back, and the attempt is still recorded, once, in a fresh one.
+        code = getattr(exc, "code", None)
+        reason = code if isinstance(code, str) else "internal.error"
+        with session_scope(vault.engine) as session:
+            vault.trail.record(
                 session,
                 actor=actor,
                 action=action,
                 request=request,
                 case_id=note.case_id,
                 item_id=note.item_id,
-                details=note.details,
+                reason=reason,
+                details=_json_safe({**note.details, "failed": reason}),
             )
-            return result
+        raise
     record_denial(
         vault,
         actor,
