@@ -214,7 +214,7 @@ def canonical_json(obj: Mapping[str, Any]) -> bytes:
     key order equals the UTF-16 order of RFC 8785 §3.2.3 below the surrogate range).  Anything
     else goes through the ``rfc8785`` package.
     """
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = _ENCODER.encode(obj)
     if text.isascii() or not _AT_OR_ABOVE_SURROGATES.search(text):
         return text.encode()
     return bytes(rfc8785.dumps(obj))
@@ -224,12 +224,17 @@ def _no_float(text: str) -> Any:
     raise EntryError("floating-point numbers are not allowed", value=text)
 
 
+# Built once: json.loads/json.dumps with options construct a new coder on every call.
+_DECODER = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float)
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _strict_json(data: bytes) -> dict[str, Any]:
     try:
         text = data.decode("utf-8")
         # Duplicate keys need no hook: json keeps the last one, so the canonical re-encoding
         # comes out shorter than the input and the entry is rejected as non-canonical.
-        obj = json.loads(text, parse_float=_no_float, parse_constant=_no_float)
+        obj = _DECODER.decode(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise EntryError("entry is not UTF-8 JSON") from exc
     if not isinstance(obj, dict):
