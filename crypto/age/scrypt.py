@@ -10,7 +10,6 @@ scrypt runs through libsodium (PyNaCl) rather than ``hashlib.scrypt``: OpenSSL c
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -93,7 +92,3 @@ class ScryptIdentity:
             if file_key is not None:
                 return file_key
         return None
-
-
-def generate_salt(rng: RandomSource = secrets.token_bytes) -> bytes:
-    return rng(SALT_SIZE)
