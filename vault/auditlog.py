@@ -10,6 +10,7 @@ receipt can always carry a checkpoint that covers its entry.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -48,7 +49,16 @@ class SqlLeafStore:
     ) -> None:
         if index != self.size():
             raise LogStoreError("append out of order", index=index)
-        self.session.add(AuditLeaf(idx=index, entry=entry, leaf_hash=leaf_hash))
+        subject = json.loads(entry)["subject"]
+        self.session.add(
+            AuditLeaf(
+                idx=index,
+                entry=entry,
+                leaf_hash=leaf_hash,
+                subject_case=subject["case"],
+                subject_item=subject["item"],
+            )
+        )
         for level, idx, digest in new_nodes:
             self.session.add(AuditNode(level=level, idx=idx, hash=digest))
         self.session.flush()
@@ -150,6 +160,15 @@ class AuditTrail:
                 self.signing_key,
             )
         return row.note
+
+    def indices_touching(self, session: Session, item_id: str, size: int) -> list[int]:
+        """Indices (below ``size``) of the entries whose subject is ``item_id``."""
+        query = (
+            select(AuditLeaf.idx)
+            .where(AuditLeaf.subject_item == item_id, col(AuditLeaf.idx) < size)
+            .order_by(col(AuditLeaf.idx))
+        )
+        return list(session.exec(query))
 
     def checkpoint_at(self, session: Session, size: int) -> str | None:
         row = session.get(AuditCheckpoint, size)

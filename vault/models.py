@@ -105,6 +105,10 @@ class AuditLeaf(SQLModel, table=True):
     idx: int = Field(primary_key=True)
     entry: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Copies of the entry's subject, indexed, so a custody report finds every entry that
+    # touches an item without scanning the log.  The entry bytes remain the truth.
+    subject_case: str | None = Field(default=None, index=True)
+    subject_item: str | None = Field(default=None, index=True)
 
 
 class AuditNode(SQLModel, table=True):

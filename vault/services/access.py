@@ -92,14 +92,30 @@ def run(
     *,
     case_id: str | None = None,
     item_id: str | None = None,
+    record_first: bool = False,
+    details: dict[str, Any] | None = None,
 ) -> T:
-    note = AuditNote(case_id=case_id, item_id=item_id)
+    """Decide, then run ``work`` and record its entry in one transaction.  With
+    ``record_first`` the entry is appended before ``work`` runs, so that ``work`` can include
+    it (a custody report lists its own production)."""
+    note = AuditNote(case_id=case_id, item_id=item_id, details=dict(details or {}))
     decision: Decision | None = None
     try:
         with session_scope(vault.engine) as session:
             decision = decide(session, actor, action, case_id=case_id, item_id=item_id)
             if decision.allowed:
                 note.case_id = note.case_id or decision.case_id
+                if record_first:
+                    note.index = vault.trail.record(
+                        session,
+                        actor=actor,
+                        action=action,
+                        request=request,
+                        case_id=note.case_id,
+                        item_id=note.item_id,
+                        details=_json_safe(note.details),
+                    )
+                    return work(session, note)
                 result = work(session, note)
                 note.index = vault.trail.record(
                     session,
