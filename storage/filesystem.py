@@ -26,6 +26,7 @@ import hashlib
 import os
 import stat as stat_mod
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -52,6 +53,44 @@ def _unlink_quietly(path: str | Path) -> None:
     # Cleanup after a failure must not mask the exception that caused it.
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+class _SyncBehind:
+    """``fdatasync`` in a helper thread while the caller keeps hashing and writing.
+
+    A sync in the writing thread would stall the producer for the whole flush; letting the
+    disk work behind the writer is what PERF.md measured at 268 vs 183 MB/s.  At most one
+    sync is in flight, so at most ``2 * sync_every`` bytes are ever dirty.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._thread: threading.Thread | None = None
+        self._error: OSError | None = None
+
+    def _run(self) -> None:
+        try:
+            os.fdatasync(self._fd)
+        except OSError as exc:  # handed to the writer by wait()
+            self._error = exc
+
+    def start(self) -> None:
+        self.wait()
+        self._thread = threading.Thread(target=self._run, name="storage-sync", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for the sync in flight, if any; the fd must not be closed under it."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def wait(self) -> None:
+        """Wait for the sync in flight and raise its error, if it had one."""
+        self.join()
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
 
 
 class FilesystemStore:
@@ -122,21 +161,26 @@ class FilesystemStore:
         size = unsynced = 0
         try:
             with open(fd, "wb") as out:
-                for chunk in chunks:  # the caller's exceptions pass through unchanged
-                    if not chunk:
-                        continue
-                    hasher.update(chunk)
-                    try:
-                        out.write(chunk)
-                        size += len(chunk)
-                        unsynced += len(chunk)
-                        if unsynced >= self.sync_every:
-                            out.flush()
-                            os.fdatasync(out.fileno())
-                            unsynced = 0
-                    except OSError as exc:
-                        raise StorageUnavailableError(f"write failed: {exc.strerror}") from exc
+                syncer = _SyncBehind(out.fileno())
                 try:
+                    for chunk in chunks:  # the caller's exceptions pass through unchanged
+                        if not chunk:
+                            continue
+                        hasher.update(chunk)
+                        try:
+                            out.write(chunk)
+                            size += len(chunk)
+                            unsynced += len(chunk)
+                            if unsynced >= self.sync_every:
+                                out.flush()
+                                syncer.start()
+                                unsynced = 0
+                        except OSError as exc:
+                            raise StorageUnavailableError(f"write failed: {exc.strerror}") from exc
+                finally:
+                    syncer.join()  # never close the fd under a running sync
+                try:
+                    syncer.wait()
                     out.flush()
                     os.fsync(out.fileno())
                     # Read-only before it gets a public name: no instant where it is writable.
