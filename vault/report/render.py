@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib
+import warnings
 from functools import cache
 from importlib import resources
 from string import Template
+from types import ModuleType
 from typing import Any
 
 import segno
-import weasyprint
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from vault.report.pdf import extract_embedded_json
 from vault.report.schema import LANGUAGES, Envelope, Event, validate_envelope
@@ -29,16 +30,34 @@ from vault.report.signing import JSON_FILENAME, envelope_bytes
 from vault.report.strings import TEXT, format_int, format_time
 
 
-# WeasyPrint ships no type information, hence the ignore on subclassing its fetcher.
-class _RefuseAllFetcher(URLFetcher):  # type: ignore[misc]
-    """A report must render identically anywhere and leak nothing: no URL is ever fetched."""
+@cache
+def _weasyprint() -> ModuleType:
+    """WeasyPrint, imported on first use.
 
-    def __init__(self) -> None:
-        # fail_on_errors turns any fetch into a rendering error instead of a logged warning.
-        super().__init__(fail_on_errors=True)
+    Importing it loads Pango through cffi; doing that lazily keeps ``import api.app`` and the
+    offline verifier free of it.  Without libharfbuzz-subset0, WeasyPrint 70 warns at import
+    that the library will become required; that says nothing about the PDF being produced
+    (fontTools subsets the fonts instead), so only that one warning is silenced here, once.
+    Install libharfbuzz-subset0 to make it go away.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "HarfBuzz-Subset will be required", DeprecationWarning)
+        return importlib.import_module("weasyprint")
 
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        raise FatalURLFetchingError(f"custody reports fetch nothing (refused {url[:60]!r})")
+
+@cache
+def _refuse_all_fetcher() -> Any:
+    """A URL fetcher that refuses everything: a report must render the same anywhere and leak
+    nothing, so no URL is ever fetched (``fail_on_errors`` makes a refusal stop rendering
+    instead of being logged and skipped)."""
+    urls = _weasyprint().urls
+
+    def fetch(self: Any, url: str, headers: Any = None) -> Any:
+        raise urls.FatalURLFetchingError(f"custody reports fetch nothing ({url[:60]!r})")
+
+    # Built with type() because WeasyPrint's classes are untyped and only known at run time.
+    refuse_all = type("RefuseAllFetcher", (urls.URLFetcher,), {"fetch": fetch})
+    return refuse_all(fail_on_errors=True)
 
 
 @cache
@@ -194,7 +213,8 @@ def render_pdf(envelope: dict[str, Any] | Envelope, lang: str) -> bytes:
     """A PDF/A-3b rendering of ``envelope`` in ``lang`` ("fr" or "en"), with the envelope's JSON
     embedded as ``custody-report.json``."""
     env = validate_envelope(envelope)
-    fetcher = _RefuseAllFetcher()
+    weasyprint = _weasyprint()
+    fetcher = _refuse_all_fetcher()
     document = weasyprint.HTML(string=render_html(env, lang), base_url=None, url_fetcher=fetcher)
     stylesheet = weasyprint.CSS(string=_css(env, lang), base_url=None, url_fetcher=fetcher)
     embedded = envelope_bytes(env)

@@ -205,15 +205,11 @@ def require_tool(name: str) -> str:
     return path
 
 
-#: Warnings WeasyPrint 70 emits on this machine, ignored only while rendering (pytest runs with
-#: filterwarnings=error):
-#: - it opens its bundled sRGB2014.icc for the PDF/A output intent and never closes it (an
-#:   upstream leak of one read-only handle per render, reclaimed at once by refcounting);
-#: - without libharfbuzz-subset0 it warns at import that the library will become required
-#:   (.ci/run installs it; this machine may not have it).
+#: WeasyPrint 70 opens its bundled sRGB2014.icc for the PDF/A output intent and never closes
+#: it (an upstream leak of one read-only handle per render, reclaimed at once by refcounting).
+#: pytest runs with filterwarnings=error, so tests that render ignore exactly that warning.
 WEASYPRINT_FILTERS = [
     pytest.mark.filterwarnings(
         r"ignore:unclosed file <_io\.BufferedReader name='[^']*sRGB2014\.icc'>:ResourceWarning"
     ),
-    pytest.mark.filterwarnings("ignore:HarfBuzz-Subset will be required:DeprecationWarning"),
 ]

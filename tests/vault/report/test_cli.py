@@ -94,7 +94,6 @@ def test_usage_errors_exit_2(files: dict[str, Path], args: list[str]) -> None:
 
 
 @WEASYPRINT_FILTERS[0]
-@WEASYPRINT_FILTERS[1]
 def test_verifies_a_pdf(files: dict[str, Path], envelope: dict[str, Any], tmp_path: Path) -> None:
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(render_pdf(envelope, "fr"))

@@ -15,7 +15,7 @@ from report_fixtures import ITEM_ID, WEASYPRINT_FILTERS, World, make_world, requ
 
 from vault.report import envelope_bytes, verify_report
 from vault.report.errors import CODES
-from vault.report.render import qr_text, render_html, render_pdf
+from vault.report.render import _refuse_all_fetcher, _weasyprint, qr_text, render_html, render_pdf
 from vault.report.strings import ERROR_MESSAGES, TEXT, format_time
 
 pytestmark = WEASYPRINT_FILTERS
@@ -180,6 +180,13 @@ def test_html_escapes_report_values(rendered: Rendered) -> None:
     hostile["report"]["item"]["uploader"]["name"] = '<img src="http://attacker.example/x.png">'
     html = render_html(hostile, "en")
     assert "<img" not in html and "&lt;img src=&quot;http://attacker.example" in html
+
+
+def test_fetcher_refuses_every_url() -> None:
+    fetcher = _refuse_all_fetcher()
+    for url in ("http://example.org/x.png", "file:///etc/passwd", "data:text/plain,x"):
+        with pytest.raises(_weasyprint().urls.FatalURLFetchingError):
+            fetcher.fetch(url)
 
 
 def test_render_refuses_bad_input(rendered: Rendered) -> None:
