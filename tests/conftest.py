@@ -54,6 +54,8 @@ def client(vault: Vault) -> Iterator[TestClient]:
 
 @dataclass
 class TestMember:
+    __test__ = False  # a fixture value, not a test class
+
     id: str
     role: str
     token: str

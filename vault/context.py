@@ -37,7 +37,7 @@ def make_store(settings: Settings) -> ObjectStore:
         return store
     from storage.filesystem import FilesystemStore
 
-    return FilesystemStore(settings.data_dir / "objects")
+    return FilesystemStore(settings.data_dir / "store")
 
 
 @dataclass

@@ -150,3 +150,15 @@ class Upload(SQLModel, table=True):
     idempotency_key: str | None = None
     created_at: datetime
     expires_at: datetime
+
+
+class QuarantinedObject(SQLModel, table=True):
+    """A stored object with no item record (a crash between store and commit).  Objects are
+    write-once, so it stays where it is; this row (and an audit entry) records that it was
+    found, re-hashed and set aside, and keeps ``vault doctor`` from reporting it again."""
+
+    __tablename__ = "quarantined_object"
+    object_key: str = Field(primary_key=True)
+    size: int
+    sha256: str
+    found_at: datetime
