@@ -126,6 +126,9 @@ def _commit(
                 details=_audit_details(item),
             )
             session.add(item)
+            # The idempotency record references the item: insert the item first (the unit of
+            # work does not order inserts by foreign keys without a relationship()).
+            session.flush()
             if upload.idempotency_key:
                 session.add(
                     IdempotencyRecord(
@@ -181,6 +184,21 @@ async def _pump(
         raise
 
 
+async def _confirm_replay(body: AsyncIterator[bytes], replay: dict[str, Any], limit: int) -> None:
+    """A retry must carry the same bytes as the upload it replays.  The body is hashed (and
+    not stored); another file under the same key is refused instead of being answered with
+    the first file's receipt, which the client could take as proof that its file is safe."""
+    hasher = hashlib.sha256()
+    received = 0
+    async for chunk in body:
+        received += len(chunk)
+        if received > limit:
+            raise PayloadTooLarge(limit=limit)
+        hasher.update(chunk)
+    if hasher.hexdigest() != replay["plaintext_sha256"]:
+        raise Conflict("idempotency.mismatch")
+
+
 def _check_length(vault: Vault, declared: int | None) -> int:
     limit = vault.settings.max_upload_bytes
     if declared is not None and declared > limit:
@@ -210,6 +228,7 @@ async def server_sealed(
         _preflight, vault, actor, info, upload, fingerprint
     )
     if replay is not None:
+        await _confirm_replay(body, replay, limit)
         return replay
     item_id = str(uuid.uuid4())
     object_key = f"items/{item_id}"
@@ -281,18 +300,30 @@ def _decode_metadata(header: str | None, statement: statements.CaptureStatement)
     return blob
 
 
-async def client_sealed(
+@dataclass(frozen=True)
+class SealedIntake:
+    """A client-sealed upload whose statement, device and sealed metadata were checked, ready
+    for its bytes.  The resumable (tus) path checks at creation, before any byte is accepted,
+    and again at completion."""
+
+    statement: statements.CaptureStatement
+    device: Device
+    sealed_metadata: bytes | None
+    fingerprint: str
+
+
+async def prepare_client_sealed(
     vault: Vault,
     actor: Actor,
     info: RequestInfo,
     upload: Upload,
     statement_header: str | None,
     metadata_header: str | None,
-    body: AsyncIterator[bytes],
-) -> dict[str, Any]:
-    """The client hashed and encrypted; the server checks the signed capture statement,
-    checks the body is a well-formed age file, and hashes the ciphertext into the store."""
-    limit = _check_length(vault, upload.declared_length)
+) -> SealedIntake | dict[str, Any]:
+    """Authorise and check everything that does not need the body: the statement's wire form,
+    the caller's right to upload to the case, the device signature and the sealed metadata.
+    Returns the stored receipt instead when this is an idempotent replay."""
+    _check_length(vault, upload.declared_length)
     try:
         statement = statements.parse(statement_header)
     except statements.StatementError as exc:
@@ -303,6 +334,21 @@ async def client_sealed(
         return replay
     device = await run_in_threadpool(_check_statement, vault, actor, upload, statement)
     sealed_metadata = _decode_metadata(metadata_header, statement)
+    return SealedIntake(statement, device, sealed_metadata, fingerprint)
+
+
+async def complete_client_sealed(
+    vault: Vault,
+    actor: Actor,
+    info: RequestInfo,
+    upload: Upload,
+    prepared: SealedIntake,
+    body: AsyncIterator[bytes],
+) -> dict[str, Any]:
+    """Hash the age ciphertext into the store, check its header, and record the item and its
+    audit entry atomically.  Nothing is recorded if the body is cut short or is not age."""
+    limit = _check_length(vault, upload.declared_length)
+    statement = prepared.statement
     item_id = statement.fields["item_id"]
     object_key = f"items/{item_id}"
     pipeline = SealingPipeline(
@@ -330,13 +376,34 @@ async def client_sealed(
         object_key=object_key,
         received_at=now(),
         uploader_id=actor.id,
-        device_id=device.id,
+        device_id=prepared.device.id,
         statement=statement.encoded,
         statement_signature=base64.urlsafe_b64encode(statement.signature).decode().rstrip("="),
         metadata_sha256=fields.get("metadata_sha256"),
-        sealed_metadata=sealed_metadata,
+        sealed_metadata=prepared.sealed_metadata,
         log_index=-1,
     )
-    receipt = await run_in_threadpool(_commit, vault, actor, info, upload, fingerprint, item)
+    receipt = await run_in_threadpool(
+        _commit, vault, actor, info, upload, prepared.fingerprint, item
+    )
     log.info("item.received", item=item_id, mode="client_sealed", size=result.stored.size)
     return receipt
+
+
+async def client_sealed(
+    vault: Vault,
+    actor: Actor,
+    info: RequestInfo,
+    upload: Upload,
+    statement_header: str | None,
+    metadata_header: str | None,
+    body: AsyncIterator[bytes],
+) -> dict[str, Any]:
+    """The client hashed and encrypted; the server checks the signed capture statement,
+    checks the body is a well-formed age file, and hashes the ciphertext into the store."""
+    prepared = await prepare_client_sealed(
+        vault, actor, info, upload, statement_header, metadata_header
+    )
+    if isinstance(prepared, dict):
+        return prepared
+    return await complete_client_sealed(vault, actor, info, upload, prepared, body)
