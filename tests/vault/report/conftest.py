@@ -1,4 +1,9 @@
-"""Fixtures for the custody-report tests; the builders live in report_fixtures.py."""
+"""Fixtures for the custody-report tests; the builders live in report_fixtures.py.
+
+This directory is a package (``__init__.py``) so that this file is imported as
+``report.conftest`` and does not shadow the top-level ``conftest`` that other test modules
+import by name.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from report_fixtures import World, make_world
+
+from .report_fixtures import World, make_world
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A realistic custody report built without the database (imported by conftest and tests).
+"""A realistic custody report built without the database (imported by the tests).
 
 Everything is real: an Ed25519 log key, an RFC 6962 log of canonical audit entries kept by
 audit/'s MerkleLog, a checkpoint signed as a C2SP note, a device-signed capture statement, and

@@ -10,11 +10,12 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
-from report_fixtures import WEASYPRINT_FILTERS, World
 
 from vault.cli.report import ReportGroup, report_group
 from vault.report import envelope_bytes
 from vault.report.render import render_pdf
+
+from .report_fixtures import WEASYPRINT_FILTERS, World
 
 
 @pytest.fixture

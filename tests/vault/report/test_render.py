@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from report_fixtures import ITEM_ID, WEASYPRINT_FILTERS, World, make_world, require_tool
 
 from vault.report import envelope_bytes, verify_report
 from vault.report.errors import CODES
 from vault.report.render import _refuse_all_fetcher, _weasyprint, qr_text, render_html, render_pdf
 from vault.report.strings import ERROR_MESSAGES, TEXT, format_time
+
+from .report_fixtures import ITEM_ID, WEASYPRINT_FILTERS, World, make_world, require_tool
 
 pytestmark = WEASYPRINT_FILTERS
 

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from report_fixtures import ITEM_ID, ORIGIN, World
 
 from audit.note import SIG_TYPE_ED25519, VerifierKey
 from crypto.signing import SigningKey
 from vault.report import ReportVerificationError, envelope_bytes, verify_report
+
+from .report_fixtures import ITEM_ID, ORIGIN, World
 
 Resign = Callable[[dict[str, Any]], dict[str, Any]]
 
