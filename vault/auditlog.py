@@ -40,9 +40,16 @@ class SqlLeafStore:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Cached for the life of this store, which is one transaction: appends hold the log's
+        # write lock, so nobody else can change the size under us.
+        self._size: int | None = None
 
     def size(self) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(AuditLeaf)) or 0)
+        if self._size is None:
+            # max() on the primary key is one index lookup; count(*) would scan the table.
+            top = self.session.scalar(select(func.max(AuditLeaf.idx)))
+            self._size = 0 if top is None else int(top) + 1
+        return self._size
 
     def append(
         self, index: int, entry: bytes, leaf_hash: LeafHash, new_nodes: Sequence[NewNode]
@@ -62,6 +69,7 @@ class SqlLeafStore:
         for level, idx, digest in new_nodes:
             self.session.add(AuditNode(level=level, idx=idx, hash=digest))
         self.session.flush()
+        self._size = index + 1
 
     def get_nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, Hash]:
         found: dict[NodeKey, Hash] = {}
