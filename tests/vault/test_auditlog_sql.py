@@ -3,6 +3,7 @@ on this machine (127.0.0.1:5432, database ``test``)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from collections.abc import Iterator
@@ -98,7 +99,7 @@ def test_sql_log_matches_the_in_memory_log(engine: Engine, trail: AuditTrail) ->
         cp = open_checkpoint(trail.latest_checkpoint(session), trail.verifier_key, trail.origin)
         assert cp.size == 37 and cp.root_hash == log.root(37)
     # The entries form a hash chain.
-    for prev, entry in zip(entries, entries[1:], strict=False):
+    for prev, entry in itertools.pairwise(entries):
         assert AuditEntry.parse(entry).prev == chain_digest(prev)
 
 
@@ -172,7 +173,7 @@ def test_concurrent_writers_get_consecutive_indices(engine: Engine, trail: Audit
         assert log.size() == 40
         entries = log.entries(0, 40)
     assert [AuditEntry.parse(e).index for e in entries] == list(range(40))
-    for prev, entry in zip(entries, entries[1:], strict=False):
+    for prev, entry in itertools.pairwise(entries):
         assert AuditEntry.parse(entry).prev == chain_digest(prev)
 
 
