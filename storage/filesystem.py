@@ -26,71 +26,18 @@ import hashlib
 import os
 import stat as stat_mod
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from storage.base import READ_CHUNK_SIZE, ObjectInfo, ObjectStream, Sha256Hex, StoredObject
+from storage.durable import SyncBehind, fsync_dir, unlink_quietly
 from storage.errors import ObjectExistsError, ObjectNotFoundError, StorageUnavailableError
 from storage.keys import validate_key, validate_prefix
 
 MiB = 1024 * 1024
 SIDECAR_SUFFIX = "@sha256"
 _READ_ONLY = 0o444
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make the directory's entries (new names) durable; fsync of the file alone is not."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _unlink_quietly(path: str | Path) -> None:
-    # Cleanup after a failure must not mask the exception that caused it.
-    with contextlib.suppress(OSError):
-        os.unlink(path)
-
-
-class _SyncBehind:
-    """``fdatasync`` in a helper thread while the caller keeps hashing and writing.
-
-    A sync in the writing thread would stall the producer for the whole flush; letting the
-    disk work behind the writer is what PERF.md measured at 268 vs 183 MB/s.  At most one
-    sync is in flight, so at most ``2 * sync_every`` bytes are ever dirty.
-    """
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._thread: threading.Thread | None = None
-        self._error: OSError | None = None
-
-    def _run(self) -> None:
-        try:
-            os.fdatasync(self._fd)
-        except OSError as exc:  # handed to the writer by wait()
-            self._error = exc
-
-    def start(self) -> None:
-        self.wait()
-        self._thread = threading.Thread(target=self._run, name="storage-sync", daemon=True)
-        self._thread.start()
-
-    def join(self) -> None:
-        """Wait for the sync in flight, if any; the fd must not be closed under it."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def wait(self) -> None:
-        """Wait for the sync in flight and raise its error, if it had one."""
-        self.join()
-        error, self._error = self._error, None
-        if error is not None:
-            raise error
 
 
 class FilesystemStore:
@@ -144,7 +91,7 @@ class FilesystemStore:
         try:
             self._publish(Path(tmp_name), final, key, digest)
         finally:
-            _unlink_quietly(tmp_name)
+            unlink_quietly(tmp_name)
         return StoredObject(key=key, size=size, sha256=digest)
 
     def _write_temp(self, chunks: Iterable[bytes]) -> tuple[str, int, Sha256Hex]:
@@ -161,7 +108,7 @@ class FilesystemStore:
         size = unsynced = 0
         try:
             with open(fd, "wb") as out:
-                syncer = _SyncBehind(out.fileno())
+                syncer = SyncBehind(out.fileno())
                 try:
                     for chunk in chunks:  # the caller's exceptions pass through unchanged
                         if not chunk:
@@ -188,7 +135,7 @@ class FilesystemStore:
                 except OSError as exc:
                     raise StorageUnavailableError(f"sync failed: {exc.strerror}") from exc
         except BaseException:
-            _unlink_quietly(tmp_name)
+            unlink_quietly(tmp_name)
             raise
         return tmp_name, size, Sha256Hex(hasher.hexdigest())
 
@@ -205,8 +152,8 @@ class FilesystemStore:
             try:
                 os.link(sidecar_tmp, self._sidecar_path(final))
             finally:
-                _unlink_quietly(sidecar_tmp)
-            _fsync_dir(final.parent)
+                unlink_quietly(sidecar_tmp)
+            fsync_dir(final.parent)
         except OSError as exc:
             raise StorageUnavailableError(f"publish failed: {exc.strerror}") from exc
 
@@ -219,7 +166,7 @@ class FilesystemStore:
                 os.fsync(out.fileno())
                 os.fchmod(out.fileno(), _READ_ONLY)
         except BaseException:
-            _unlink_quietly(name)
+            unlink_quietly(name)
             raise
         return name
 
@@ -229,7 +176,7 @@ class FilesystemStore:
             if not level.is_dir():
                 with contextlib.suppress(FileExistsError):  # another writer made it first
                     level.mkdir()
-                _fsync_dir(level.parent)
+                fsync_dir(level.parent)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -311,7 +258,7 @@ class FilesystemStore:
             # os.stat, not Path.is_dir(): the OSError says why (ENOENT, ENOTDIR, EIO...).
             if not stat_mod.S_ISDIR(os.stat(self._objects).st_mode):
                 raise StorageUnavailableError("objects/ is not a directory")
-            _unlink_quietly(self._write_small_temp(b"probe\n"))
+            unlink_quietly(self._write_small_temp(b"probe\n"))
         except OSError as exc:
             raise StorageUnavailableError(f"store not writable: {exc.strerror}") from exc
 
@@ -320,4 +267,4 @@ class FilesystemStore:
         with os.scandir(self._tmp) as entries:
             for entry in entries:
                 if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
-                    _unlink_quietly(entry.path)
+                    unlink_quietly(entry.path)
