@@ -11,8 +11,9 @@ No database, no network, no clock.  The steps are numbered as in the documentati
 4. The checkpoint: a signed note signed by the log key, for the report's origin.
 5. Every event: leaf hash, inclusion proof against the checkpoint, that the entry is canonical
    and concerns this item, and that the readable copies equal the entry's fields.
-6. The capture statement (client-sealed items): the device's Ed25519 signature over the decoded
-   statement bytes, and that its digest and size are the item's.
+6. The capture statement (client-sealed items): the device's Ed25519 signature over
+   ``"vault.capture-statement/v1\\n" || decoded statement bytes``, and that its digest and size
+   are the item's.
 7. The original file, if given: its SHA-256 equals the item's plaintext SHA-256.
 """
 
@@ -45,6 +46,7 @@ from vault.report.schema import (
     validate_envelope,
 )
 from vault.report.signing import canonical_report_bytes
+from vault.statements import DOMAIN as STATEMENT_DOMAIN
 
 #: Statement fields that must equal the item's (statement name -> item name).  The first two
 #: are required: a statement that does not bind the content's digest and size proves nothing.
@@ -55,6 +57,7 @@ STATEMENT_BINDINGS = {
     "case_id": "case_id",
     "media_type": "media_type",
     "metadata_sha256": "metadata_sha256",
+    "device_id": "device_id",
 }
 REQUIRED_STATEMENT_FIELDS = ("plaintext_sha256", "size")
 _CHUNK = 1 << 20
@@ -207,9 +210,10 @@ def _check_statement(cs: CaptureStatement | None, item: ItemPart) -> bool:
         device_key = VerifyKey.from_base64(cs["device_public_key"])
     except (binascii.Error, ValueError, CryptoError) as exc:
         raise _err("report.statement", part, f"bad encoding ({exc})") from exc
-    # 6a. The device signed exactly the bytes that were received.
+    # 6a. The device signed exactly the bytes that were received, under the capture-statement
+    #     label (vault/statements.py), so no other signed object can pass for a statement.
     try:
-        device_key.verify(encoded, signature)
+        device_key.verify(STATEMENT_DOMAIN + encoded, signature)
     except CryptoError as exc:
         raise _err("report.statement", f"{part}: signature", str(exc)) from exc
     if not cs["signature_valid"]:

@@ -26,6 +26,7 @@ from audit.memory_store import MemoryLeafStore
 from audit.note import SIG_TYPE_ED25519, VerifierKey
 from crypto.signing import SigningKey
 from vault.report.signing import sign_report
+from vault.statements import DOMAIN as STATEMENT_DOMAIN
 
 ORIGIN = "vault.example.ml/log"
 ITEM_ID = "itm_01JD8Q3V7K2M"
@@ -115,12 +116,13 @@ class World:
             "media_type": "image/jpeg",
             "captured_at": "2026-11-01T17:12:44Z",
             "metadata_sha256": hashlib.sha256(b"sealed metadata").hexdigest(),
+            "device_id": "dev-7f3a",
         }
         encoded = bytes(rfc8785.dumps(body))
         return {
             "statement": body,
             "encoded": _b64url(encoded),
-            "signature": _b64url(self.device_key.sign(encoded)),
+            "signature": _b64url(self.device_key.sign(STATEMENT_DOMAIN + encoded)),
             "device_public_key": self.device_key.public_key.to_base64(),
             "signature_valid": True,
         }

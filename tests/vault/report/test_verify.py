@@ -155,6 +155,18 @@ def test_statement_for_another_file(world: World, resign: Resign) -> None:
     assert err.part == "capture statement: plaintext_sha256"
 
 
+def test_statement_signed_without_its_label(
+    world: World, envelope: dict[str, Any], resign: Resign
+) -> None:
+    # A signature over the bare JSON is a signature over some other kind of object.
+    edited = copy.deepcopy(envelope)
+    cs = edited["report"]["capture_statement"]
+    raw = base64.urlsafe_b64decode(cs["encoded"] + "=" * (-len(cs["encoded"]) % 4))
+    cs["signature"] = base64.urlsafe_b64encode(world.device_key.sign(raw)).decode().rstrip("=")
+    err = _fails("report.statement", resign(edited), world.vkey)
+    assert err.part == "capture statement: signature"
+
+
 def test_statement_copy_must_match_encoded(
     world: World, envelope: dict[str, Any], resign: Resign
 ) -> None:
