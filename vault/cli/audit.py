@@ -43,10 +43,17 @@ from vault.cli.common import EXIT_FAILURE, EXIT_USAGE, CliError
 
 @click.group("audit")
 def audit() -> None:
-    """The audit log: verify an export offline, or cosign checkpoints as a witness."""
+    """The audit log: export it, verify an export offline, or cosign checkpoints as a witness."""
 
 
-# `vault audit export` (needs the database) is added next to these commands by vault/.
+def _register_export() -> None:
+    # Lives in its own module: it needs the database or the HTTP client, verify does not.
+    from vault.cli.audit_export import export
+
+    audit.add_command(export)
+
+
+_register_export()
 
 
 def _read_text(path: str, what: str) -> str:
