@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import RequestContextMiddleware
-from api.routes import cases, custody, health, items, log, members
+from api.routes import cases, custody, health, items, log, members, uploads
 from vault.context import Vault
 from vault.logs import configure_logging
 from vault.settings import Settings
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, *, vault: Vault | None = None) 
     app.include_router(members.router)
     app.include_router(cases.router)
     app.include_router(items.router)
+    app.include_router(uploads.router)
     app.include_router(custody.router)
     app.include_router(log.router)
     return app
