@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import Request
 
 from vault.errors import BadRequest
@@ -92,5 +92,9 @@ async def file_part(request: Request, upload: Upload) -> AsyncIterator[bytes]:
         parser.finalize()
     except MultipartParseError as exc:
         raise BadRequest("upload.multipart_malformed") from exc
+    # python-multipart's finalize() does not check that the closing boundary arrived, so a
+    # body cut short would otherwise be stored as a complete (truncated) file.
+    if parser.state != MultipartState.END:
+        raise BadRequest("upload.multipart_malformed")
     if not state["seen_file"]:
         raise BadRequest("upload.multipart_no_file")
