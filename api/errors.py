@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from audit.errors import AuditError
 from crypto.errors import CryptoError
-from storage.errors import StorageError
+from storage.errors import ObjectExistsError, ObjectNotFoundError, StorageError
 from vault import i18n
 from vault.errors import RateLimited, VaultError
 from vault.logs import get_logger
@@ -62,6 +62,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StorageError)
     async def _storage(request: Request, exc: StorageError) -> JSONResponse:
         log.warning("storage.failed", code=exc.code, detail=exc.detail)
+        if isinstance(exc, ObjectExistsError):  # a client-chosen item id already stored
+            return error_response(request, 409, exc.code)
+        if isinstance(exc, ObjectNotFoundError):  # recorded but missing: integrity, not input
+            return error_response(request, 500, exc.code)
         return error_response(request, 503, "storage.unavailable")
 
     @app.exception_handler(CryptoError)

@@ -3,14 +3,12 @@ default (SQLite + filesystem in tmp_path), an app, a client, and member factorie
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from vault_testing import IN_CI, TestMember, log_size, require_tool
 
 from api.app import create_app
 from vault.actors import Actor, RequestInfo
@@ -21,17 +19,7 @@ from vault.services import members as member_service
 from vault.services.access import AuditNote
 from vault.settings import Settings
 
-IN_CI = os.environ.get("CI") == "true"
-
-
-def require_tool(name: str) -> str:
-    """The path of an external tool; skip when missing locally, fail when missing in CI."""
-    path = shutil.which(name)
-    if path is None:
-        if IN_CI:
-            pytest.fail(f"{name} is required when CI=true (.ci/run installs it)")
-        pytest.skip(f"{name} is not installed")
-    return path
+__all__ = ["IN_CI", "TestMember", "log_size", "require_tool"]
 
 
 @pytest.fixture
@@ -50,21 +38,6 @@ def vault(settings: Settings) -> Iterator[Vault]:
 def client(vault: Vault) -> Iterator[TestClient]:
     with TestClient(create_app(vault=vault), raise_server_exceptions=False) as c:
         yield c
-
-
-@dataclass
-class TestMember:
-    __test__ = False  # a fixture value, not a test class
-
-    id: str
-    role: str
-    token: str
-    recipient: str | None = None
-    identity: object | None = None  # crypto.age.X25519Identity when given one
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 @pytest.fixture
@@ -104,11 +77,6 @@ def make_case(vault: Vault) -> Callable[..., str]:
         return case.id
 
     return make
-
-
-def log_size(vault: Vault) -> int:
-    with session_scope(vault.engine) as session:
-        return vault.trail.log(session).size()
 
 
 @pytest.fixture(scope="session")

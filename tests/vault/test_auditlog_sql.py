@@ -9,10 +9,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from conftest import IN_CI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from vault_testing import IN_CI
 
 from audit.checkpoint import open_checkpoint
 from audit.entry import AuditEntry, chain_digest

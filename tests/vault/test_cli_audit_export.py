@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import TestMember
 from fastapi.testclient import TestClient
 from live_server import serve
+from vault_testing import TestMember
 
 from api.app import create_app
 from vault.cli import cli

@@ -4,8 +4,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import TestMember, log_size
 from fastapi.testclient import TestClient
+from vault_testing import TestMember, log_size
 
 from vault.context import Vault
 from vault.services.doctor import examine

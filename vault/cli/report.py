@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from vault.cli.common import EXIT_USAGE, CliError
+from vault.i18n import message
 from vault.report.errors import ReportVerificationError
-from vault.report.strings import ERROR_MESSAGES
 from vault.report.verify import VerificationResult, verify_report
 
 
@@ -119,8 +119,19 @@ def verify(
             result = verify_report(data, log_key=key_text, allow_unpinned=allow_unpinned_key)
     except ReportVerificationError as exc:
         detail = f": {exc.detail}" if exc.detail else ""
-        raise CliError(f"{exc.part}{detail}", hint=ERROR_MESSAGES["en"][exc.code]) from exc
+        raise CliError(f"{exc.part}{detail}", hint=message(exc.code, "en")) from exc
     except OSError as exc:
         raise CliError(f"cannot read {exc.filename}: {exc.strerror}", status=EXIT_USAGE) from exc
     for line in _summary(result, original):
         click.echo(line)
+
+
+def _register_get() -> None:
+    # ``vault report ITEM …`` (API.md) runs ``get``; ``vault report verify …`` still works.
+    from vault.cli.report_fetch import get
+
+    report_group.add_command(get)
+    report_group.default_command = "get"
+
+
+_register_get()

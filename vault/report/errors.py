@@ -2,7 +2,7 @@
 
 A plain exception tree of its own (not :class:`vault.errors.VaultError`): the verifier runs
 offline, on anyone's machine, and must not drag in the server's error handling.  Every error has
-a stable ``code`` (keys of :data:`vault.report.strings.ERROR_MESSAGES`, in French and English)
+a stable ``code`` (keys of the vault's French/English message catalogue, ``vault/locale``)
 and a ``part`` naming what failed, e.g. ``"event 3 (index 17): inclusion proof"``::
 
     ReportVerificationError            report.*

@@ -267,36 +267,6 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 #: English and French messages for each verification error code (and the CLI's check lines).
-ERROR_MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "report.format": "The report is malformed or is not a custody report.",
-        "report.key_unpinned": "No log key was given to check the report against.",
-        "report.key_mismatch": "The report was not made with the log key you trust.",
-        "report.signature": "The report's signature does not verify: it was altered.",
-        "report.checkpoint": "The log checkpoint is invalid or not signed by the log key.",
-        "report.proof": "An audit entry is not proven to be in the signed log.",
-        "report.entry": "An audit entry does not match what the report says about it.",
-        "report.statement": "The capture statement is invalid or does not match the item.",
-        "report.original": "The file is not the original: its SHA-256 digest differs.",
-    },
-    "fr": {
-        "report.format": "Le rapport est mal formé ou n’est pas un rapport de possession.",
-        "report.key_unpinned": "Aucune clé de journal n’a été fournie pour vérifier le rapport.",
-        "report.key_mismatch": "Le rapport n’a pas été établi avec la clé de journal attendue.",
-        "report.signature": "La signature du rapport n’est pas valide : il a été modifié.",
-        "report.checkpoint": (
-            "Le point de contrôle du journal est invalide ou non signé par la clé du journal."
-        ),
-        "report.proof": "Une entrée d’audit n’est pas prouvée présente dans le journal signé.",
-        "report.entry": "Une entrée d’audit ne correspond pas à ce qu’en dit le rapport.",
-        "report.statement": (
-            "La déclaration de capture est invalide ou ne correspond pas à l’élément."
-        ),
-        "report.original": (
-            "Le fichier n’est pas l’original : son empreinte SHA-256 est différente."
-        ),
-    },
-}
 
 _MONTHS = {
     "fr": [
