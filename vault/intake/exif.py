@@ -49,7 +49,11 @@ def read_exif(head: bytes) -> dict[str, Any]:
         tags = json.loads(proc.stdout)
     except ValueError:
         return {"unavailable": "unreadable output"}
-    return {"tags": tags} if isinstance(tags, dict) else {"unavailable": "unreadable output"}
+    if not isinstance(tags, dict):
+        return {"unavailable": "unreadable output"}
+    # exifread answers {} for anything it cannot parse (garbage, truncated or hostile
+    # files); say so rather than record an empty tag set as if the image had none.
+    return {"tags": tags} if tags else {"unavailable": "no EXIF found"}
 
 
 def _child_main() -> None:
