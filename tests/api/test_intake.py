@@ -33,6 +33,7 @@ from sqlmodel import select
 from api.app import create_app
 from crypto import age
 from crypto.signing import SigningKey
+from storage.filesystem import FilesystemStore
 from vault import i18n, statements
 from vault.context import Vault
 from vault.db import session_scope
@@ -105,8 +106,10 @@ def stored_keys(vault: Vault) -> list[str]:
 
 
 def temp_files(vault: Vault) -> list[str]:
-    tmp = vault.settings.data_dir / "objects" / "tmp"
-    return sorted(os.listdir(tmp)) if tmp.is_dir() else []
+    """The filesystem store's files in progress (none for S3)."""
+    if isinstance(vault.store, FilesystemStore):
+        return sorted(os.listdir(vault.store.root / "tmp"))
+    return []
 
 
 def upload_actions(vault: Vault) -> list[tuple[str, str]]:
