@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import RequestContextMiddleware
-from api.routes import cases, custody, health, items, log, members, uploads
+from api.routes import cases, custody, health, items, log, members, page, uploads
 from vault.context import Vault
 from vault.logs import configure_logging
 from vault.settings import Settings
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, vault: Vault | None = None) 
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(page.router)
     app.include_router(members.router)
     app.include_router(cases.router)
     app.include_router(items.router)

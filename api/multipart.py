@@ -1,6 +1,7 @@
 """Incremental ``multipart/form-data`` parsing: the ``file`` part is streamed straight into the
 sealing pipeline, never spooled to disk or memory (FastAPI's ``UploadFile`` spools the whole
-upload first).  Other parts are ignored."""
+upload first).  A ``notes`` part (at most 64 KiB) goes into the sealed metadata; other parts
+are ignored."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from vault.errors import BadRequest
 from vault.services.intake import Upload
 
 MAX_PART_HEADERS = 16 * 1024
+MAX_NOTES = 64 * 1024
 
 
 async def file_part(request: Request, upload: Upload) -> AsyncIterator[bytes]:
@@ -29,8 +31,10 @@ async def file_part(request: Request, upload: Upload) -> AsyncIterator[bytes]:
         "in_file": False,
         "seen_file": False,
         "header_bytes": 0,
+        "in_notes": False,
     }
     out: list[bytes] = []
+    notes = bytearray()
 
     def on_part_begin() -> None:
         state["headers"] = {}
@@ -51,6 +55,7 @@ async def file_part(request: Request, upload: Upload) -> AsyncIterator[bytes]:
         _, opts = parse_options_header(state["headers"].get(b"content-disposition", b""))
         is_file = opts.get(b"name") == b"file" and not state["seen_file"]
         state["in_file"] = is_file
+        state["in_notes"] = opts.get(b"name") == b"notes" and not is_file
         if is_file:
             state["seen_file"] = True
             name = opts.get(b"filename")
@@ -62,9 +67,16 @@ async def file_part(request: Request, upload: Upload) -> AsyncIterator[bytes]:
     def on_part_data(data: bytes, start: int, end: int) -> None:
         if state["in_file"]:
             out.append(bytes(data[start:end]))
+        elif state["in_notes"]:
+            notes.extend(data[start:end])
+            if len(notes) > MAX_NOTES:
+                raise BadRequest("upload.notes_too_long", limit=MAX_NOTES)
 
     def on_part_end() -> None:
-        state["in_file"] = False
+        if state["in_notes"]:
+            # Notes are personal data: they go only into the sealed metadata blob.
+            upload.notes = notes.decode("utf-8", "replace")
+        state["in_file"] = state["in_notes"] = False
 
     parser = MultipartParser(
         boundary,
