@@ -28,6 +28,14 @@ class MerkleLog:
 
     def append(self, entry: bytes) -> int:
         """Append ``entry`` (the exact bytes to hash) and return its index."""
+        return self.append_with_root(entry)[0]
+
+    def append_with_root(self, entry: bytes) -> tuple[int, RootHash]:
+        """Append ``entry``; return its index and the root of the tree that now ends with it.
+
+        The compact range read for the append already holds that root, so a caller that signs
+        a checkpoint after every append needs no second look-up.
+        """
         size = self.store.size()
         keys = compact_keys(size)
         nodes = self.store.get_nodes(keys) if keys else {}
@@ -35,7 +43,7 @@ class MerkleLog:
         leaf = leaf_hash(entry)
         completed = compact.append(leaf)
         self.store.append(size, entry, leaf, completed)
-        return size
+        return size, compact.root()
 
     def _size(self, size: int | None) -> int:
         current = self.store.size()

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, text, tuple_
+from sqlalchemy import func, insert, text, tuple_
 from sqlmodel import Session, col, select
 
 from audit import entry as audit_entry
@@ -57,18 +57,24 @@ class SqlLeafStore:
         if index != self.size():
             raise LogStoreError("append out of order", index=index)
         subject = json.loads(entry)["subject"]
-        self.session.add(
-            AuditLeaf(
-                idx=index,
-                entry=entry,
-                leaf_hash=leaf_hash,
-                subject_case=subject["case"],
-                subject_item=subject["item"],
-            )
+        # Core inserts: the ORM's unit of work costs more than the rest of an append.
+        self.session.execute(
+            insert(AuditLeaf),
+            [
+                {
+                    "idx": index,
+                    "entry": entry,
+                    "leaf_hash": leaf_hash,
+                    "subject_case": subject["case"],
+                    "subject_item": subject["item"],
+                }
+            ],
         )
-        for level, idx, digest in new_nodes:
-            self.session.add(AuditNode(level=level, idx=idx, hash=digest))
-        self.session.flush()
+        if new_nodes:
+            self.session.execute(
+                insert(AuditNode),
+                [{"level": level, "idx": idx, "hash": digest} for level, idx, digest in new_nodes],
+            )
         self._size = index + 1
 
     def get_nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, Hash]:
@@ -147,15 +153,15 @@ class AuditTrail:
             details=details or {},
             prev=prev,
         )
-        index = log.append(entry.to_bytes())
-        self._sign(session, log, index + 1)
-        return index
-
-    def _sign(self, session: Session, log: MerkleLog, size: int) -> None:
+        index, root = log.append_with_root(entry.to_bytes())
         note = sign_checkpoint(
-            Checkpoint(self.origin, size, log.root(size)), self.origin, self.signing_key
+            Checkpoint(self.origin, index + 1, root), self.origin, self.signing_key
         )
-        session.add(AuditCheckpoint(size=size, note=note, created_at=datetime.now(UTC)))
+        session.execute(
+            insert(AuditCheckpoint),
+            [{"size": index + 1, "note": note, "created_at": datetime.now(UTC)}],
+        )
+        return index
 
     def latest_checkpoint(self, session: Session) -> str:
         row = session.exec(
