@@ -20,6 +20,14 @@ pytestmark = pytest.mark.slow
 MAX_EXAMPLES = 25
 
 
+@schemathesis.serializer("application/offset+octet-stream")
+def _tus_chunk(ctx: Any, value: Any) -> dict[str, Any]:
+    """tus PATCH bodies are raw bytes, like application/octet-stream."""
+    from schemathesis.transport.requests import binary_serializer
+
+    return binary_serializer(ctx, value)
+
+
 def _upload(client: TestClient, who: TestMember, case_id: str) -> str:
     r = client.post(
         f"/v1/cases/{case_id}/items",
