@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, text, tuple_
+from sqlalchemy import and_, func, insert, or_, text
 from sqlmodel import Session, col, select
 
 from audit import entry as audit_entry
@@ -87,9 +87,20 @@ class SqlLeafStore:
             )
             found.update({(0, idx): Hash(h) for idx, h in rows})
         if nodes:
+            # One (level = L AND idx IN (...)) term per level: SQLite answers that with one
+            # primary-key search per key, while a row-value (level, idx) IN (...) scans the
+            # whole table (310 ms per proof at 1 M entries).
+            by_level: dict[int, list[int]] = {}
+            for level, idx in nodes:
+                by_level.setdefault(level, []).append(idx)
             rows = self.session.execute(
                 select(AuditNode.level, AuditNode.idx, AuditNode.hash).where(
-                    tuple_(AuditNode.level, AuditNode.idx).in_(nodes)
+                    or_(
+                        *(
+                            and_(col(AuditNode.level) == level, col(AuditNode.idx).in_(idxs))
+                            for level, idxs in by_level.items()
+                        )
+                    )
                 )
             )
             found.update({(level, idx): Hash(h) for level, idx, h in rows})
