@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import uuid
@@ -63,13 +64,21 @@ def _fingerprint(upload: Upload, mode: str, extra: str = "") -> str:
 
 
 def _preflight(
-    vault: Vault, actor: Actor, info: RequestInfo, upload: Upload, fingerprint: str
+    vault: Vault,
+    actor: Actor,
+    info: RequestInfo,
+    upload: Upload,
+    fingerprint: str,
+    *,
+    record_replay: bool = True,
 ) -> tuple[list[X25519Recipient], dict[str, Any] | None]:
-    """Authorise, replay an idempotent retry, or return the recipients to seal to."""
+    """Authorise, replay an idempotent retry, or return the recipients to seal to.  With
+    ``record_replay=False`` a replay is not audited here: the caller checks the retried body
+    first and then calls :func:`_record_replay`."""
     with session_scope(vault.engine) as session:
         decision = decide(session, actor, "item.upload", case_id=upload.case_id)
         if decision.allowed:
-            replay = _replay(vault, session, actor, info, upload, fingerprint)
+            replay = _replay(vault, session, actor, info, upload, fingerprint, record=record_replay)
             if replay is not None:
                 return [], replay
             case = session.get(Case, upload.case_id)
@@ -87,7 +96,14 @@ def _preflight(
 
 
 def _replay(
-    vault: Vault, session: Any, actor: Actor, info: RequestInfo, upload: Upload, fingerprint: str
+    vault: Vault,
+    session: Any,
+    actor: Actor,
+    info: RequestInfo,
+    upload: Upload,
+    fingerprint: str,
+    *,
+    record: bool = True,
 ) -> dict[str, Any] | None:
     found = items.idempotent_item(session, actor.id, upload.idempotency_key)
     if found is None:
@@ -95,6 +111,8 @@ def _replay(
     item, stored_fingerprint = found
     if stored_fingerprint != fingerprint:
         raise Conflict("idempotency.mismatch")
+    if not record:
+        return items.receipt(session, vault.trail, item)
     vault.trail.record(
         session,
         actor=actor,
@@ -105,6 +123,19 @@ def _replay(
         details={"idempotent_replay": True},
     )
     return items.receipt(session, vault.trail, item)
+
+
+def _record_replay(vault: Vault, actor: Actor, info: RequestInfo, receipt: dict[str, Any]) -> None:
+    with session_scope(vault.engine) as session:
+        vault.trail.record(
+            session,
+            actor=actor,
+            action="item.upload",
+            request=info,
+            case_id=receipt["case_id"],
+            item_id=receipt["item_id"],
+            details={"idempotent_replay": True},
+        )
 
 
 def _commit(
@@ -225,10 +256,13 @@ async def server_sealed(
     limit = _check_length(vault, upload.declared_length)
     fingerprint = _fingerprint(upload, "server_sealed")
     recipients, replay = await run_in_threadpool(
-        _preflight, vault, actor, info, upload, fingerprint
+        functools.partial(_preflight, record_replay=False), vault, actor, info, upload, fingerprint
     )
     if replay is not None:
+        # Audit the replay only once the retried body proved to be the same file: a 409
+        # must not leave an "allowed" upload entry behind.
         await _confirm_replay(body, replay, limit)
+        await run_in_threadpool(_record_replay, vault, actor, info, replay)
         return replay
     item_id = str(uuid.uuid4())
     object_key = f"items/{item_id}"
