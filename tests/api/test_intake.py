@@ -628,9 +628,15 @@ def test_same_key_with_a_different_body_is_409(world: World) -> None:
     url = f"/v1/cases/{world.case_id}/items"
     first = world.client.post(url, content=b"the first file", headers=headers)
     assert first.status_code == 201, first.text
+    before = log_size(world.vault)
     other = world.client.post(url, content=b"a different file", headers=headers)
     assert_error(other, 409, "idempotency.mismatch")
     assert item_count(world.vault) == 1
+    assert log_size(world.vault) == before  # no "allowed" replay entry for a refused retry
+    again = world.client.post(url, content=b"the first file", headers=headers)
+    assert again.json() == first.json()
+    assert log_size(world.vault) == before + 1
+    assert upload_actions(world.vault)[-1] == ("item.upload", "allowed")
 
 
 # -- limits enforced before reading the body (needs a real server: TestClient reads ahead) --
