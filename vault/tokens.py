@@ -1,6 +1,6 @@
 """Bearer tokens: 256 random bits, stored only as SHA-256, compared in constant time.
 
-Text form: ``vault_<token id>_<secret>`` where the id (72 bits, base32) locates the row and the
+Text form: ``vault_<token id>_<secret>`` where the id (80 bits, base32) locates the row and the
 secret (256 bits, base64url) is what the hash protects.  Looking the row up by id and then
 comparing digests with ``hmac.compare_digest`` keeps the comparison constant-time; a missing
 row is compared against a dummy digest so the timing does not say whether the id exists.

@@ -16,6 +16,9 @@ from vault.report.signing import envelope_bytes
 from vault.services import custody, items
 from vault.services.access import AuditNote, run
 
+# Sizes and indices go into audit entries (JSON): keep them within what JSON numbers hold
+# exactly (RFC 8785 / I-JSON), 2**53 - 1.
+MAX_JSON_INT = 2**53 - 1
 router = APIRouter(tags=["custody"])
 
 
@@ -58,7 +61,7 @@ def custody_report(
     info: RequestInfoDep,
     lang: Literal["fr", "en"] = "fr",
     at: Annotated[
-        int | None, Query(ge=1, le=2**63 - 1, description="report as of this log size")
+        int | None, Query(ge=1, le=MAX_JSON_INT, description="report as of this log size")
     ] = None,
 ) -> Response:
     """The item's chain-of-custody report, signed by the server.  Producing it is itself an

@@ -12,9 +12,12 @@ from api.deps import ActorDep, RequestInfoDep, VaultDep
 from vault.services import log
 from vault.services.access import AuditNote, run
 
+# Sizes and indices go into audit entries (JSON): keep them within what JSON numbers hold
+# exactly (RFC 8785 / I-JSON), 2**53 - 1.
+MAX_JSON_INT = 2**53 - 1
 router = APIRouter(prefix="/v1/log", tags=["log"])
 NOTE = "text/plain; charset=utf-8"
-NonNegative = Annotated[int, Query(ge=0, le=2**63 - 1)]
+NonNegative = Annotated[int, Query(ge=0, le=MAX_JSON_INT)]
 
 
 @router.get("/key", response_class=PlainTextResponse)
@@ -81,7 +84,7 @@ def consistency(
     vault: VaultDep,
     actor: ActorDep,
     info: RequestInfoDep,
-    from_: Annotated[int, Query(alias="from", ge=0, le=2**63 - 1)],
+    from_: Annotated[int, Query(alias="from", ge=0, le=MAX_JSON_INT)],
     to: NonNegative | None = None,
 ) -> dict[str, Any]:
     """RFC 6962 consistency proof from size ``from`` to size ``to`` (hex)."""

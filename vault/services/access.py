@@ -100,32 +100,29 @@ def run(
     it (a custody report lists its own production)."""
     note = AuditNote(case_id=case_id, item_id=item_id, details=dict(details or {}))
     decision: Decision | None = None
+
+    def record(session: Session, **outcome: Any) -> int:
+        index: int = vault.trail.record(
+            session,
+            actor=actor,
+            action=action,
+            request=request,
+            case_id=note.case_id,
+            item_id=note.item_id,
+            **outcome,
+        )
+        return index
+
     try:
         with session_scope(vault.engine) as session:
             decision = decide(session, actor, action, case_id=case_id, item_id=item_id)
             if decision.allowed:
                 note.case_id = note.case_id or decision.case_id
                 if record_first:
-                    note.index = vault.trail.record(
-                        session,
-                        actor=actor,
-                        action=action,
-                        request=request,
-                        case_id=note.case_id,
-                        item_id=note.item_id,
-                        details=_json_safe(note.details),
-                    )
+                    note.index = record(session, details=_json_safe(note.details))
                     return work(session, note)
                 result = work(session, note)
-                note.index = vault.trail.record(
-                    session,
-                    actor=actor,
-                    action=action,
-                    request=request,
-                    case_id=note.case_id,
-                    item_id=note.item_id,
-                    details=_json_safe(note.details),
-                )
+                note.index = record(session, details=_json_safe(note.details))
                 return result
     except Exception as exc:
         if decision is None or not decision.allowed:
@@ -135,16 +132,7 @@ def run(
         code = getattr(exc, "code", None)
         reason = code if isinstance(code, str) else "internal.error"
         with session_scope(vault.engine) as session:
-            vault.trail.record(
-                session,
-                actor=actor,
-                action=action,
-                request=request,
-                case_id=note.case_id,
-                item_id=note.item_id,
-                reason=reason,
-                details=_json_safe({**note.details, "failed": reason}),
-            )
+            record(session, reason=reason, details=_json_safe({**note.details, "failed": reason}))
         raise
     record_denial(
         vault,
