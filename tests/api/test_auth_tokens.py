@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import TestMember, log_size
 from fastapi.testclient import TestClient
+from vault_testing import TestMember, log_size
 
 from api.app import create_app
 from audit.entry import AuditEntry

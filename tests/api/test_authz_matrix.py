@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TestMember, log_size
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from vault_testing import TestMember, log_size
 
 from api.app import create_app
 from audit.entry import AuditEntry

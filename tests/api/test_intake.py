@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 import uvicorn
-from conftest import TestMember, log_size, require_tool
 from fastapi.testclient import TestClient
 from sqlmodel import select
+from vault_testing import TestMember, log_size, require_tool
 
 from api.app import create_app
 from crypto import age

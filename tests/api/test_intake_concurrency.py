@@ -21,8 +21,8 @@ import httpx
 import pyrage
 import pytest
 import uvicorn
-from conftest import TestMember
 from sqlmodel import select
+from vault_testing import TestMember
 
 from api.app import create_app
 from audit.verifier import verify_log

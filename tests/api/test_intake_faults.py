@@ -35,11 +35,11 @@ from typing import Any
 
 import pytest
 import uvicorn
-from conftest import TestMember, log_size
 from fastapi.testclient import TestClient
 from moto_server import start_moto
 from sqlalchemy import event
 from sqlmodel import select
+from vault_testing import TestMember, log_size
 
 from api.app import create_app
 from crypto.age import X25519Identity

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import TestMember
 from fastapi.testclient import TestClient
 from sqlmodel import select
+from vault_testing import TestMember
 
 from crypto.signing import SigningKey
 from vault.context import Vault

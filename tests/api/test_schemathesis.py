@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import TestMember
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vault_testing import TestMember
 
 from vault.context import Vault
 

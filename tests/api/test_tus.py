@@ -16,8 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import conftest
 import pytest
+import vault_testing
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -40,14 +40,14 @@ OCTETS = "application/offset+octet-stream"
 class Tus:
     vault: Vault
     client: TestClient
-    investigator: conftest.TestMember
-    other: conftest.TestMember  # another investigator on the same case
-    lawyer: conftest.TestMember
+    investigator: vault_testing.TestMember
+    other: vault_testing.TestMember  # another investigator on the same case
+    lawyer: vault_testing.TestMember
     case_id: str
     device_key: SigningKey
     device_id: str
 
-    def headers(self, member: conftest.TestMember | None = None) -> dict[str, str]:
+    def headers(self, member: vault_testing.TestMember | None = None) -> dict[str, str]:
         return {**TUS, **(member or self.investigator).headers}
 
 
@@ -55,7 +55,7 @@ class Tus:
 def tus(
     vault: Vault,
     client: TestClient,
-    make_member: Callable[..., conftest.TestMember],
+    make_member: Callable[..., vault_testing.TestMember],
     make_case: Callable[..., str],
 ) -> Tus:
     investigator = make_member("investigator")
@@ -106,7 +106,7 @@ def b64(value: str | bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def create(t: Tus, s: Sealed, member: conftest.TestMember | None = None, **extra: str) -> Any:
+def create(t: Tus, s: Sealed, member: vault_testing.TestMember | None = None, **extra: str) -> Any:
     metadata = (
         f"case_id {b64(t.case_id)},statement {b64(s.statement)},"
         f"sealed_metadata {b64(s.metadata)},filename {b64('never-stored.jpg')}"

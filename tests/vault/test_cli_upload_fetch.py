@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import conftest
 import pytest
 import uvicorn
+import vault_testing
 from click.testing import CliRunner, Result
 from sqlmodel import select
 
@@ -126,8 +126,8 @@ class World:
     vault: Vault
     url: str
     case_id: str
-    investigator: conftest.TestMember
-    lawyer: conftest.TestMember
+    investigator: vault_testing.TestMember
+    lawyer: vault_testing.TestMember
     tmp: Path
 
     @property
@@ -156,7 +156,7 @@ def run(args: list[str], token: str, url: str) -> Result:
 def world(
     vault: Vault,
     server: str,
-    make_member: Callable[..., conftest.TestMember],
+    make_member: Callable[..., vault_testing.TestMember],
     make_case: Callable[..., str],
     tmp_path: Path,
 ) -> World:
@@ -247,7 +247,7 @@ def test_upload_then_fetch_gives_back_the_original(world: World) -> None:
 
 
 def test_the_age_tool_decrypts_what_fetch_downloaded(world: World) -> None:
-    tool = conftest.require_tool("age")
+    tool = vault_testing.require_tool("age")
     photo = original(world.tmp, "photo.jpg", 150_000)
     assert upload(world, [photo]).exit_code == 0
     item_id = receipt_of(photo)["item_id"]

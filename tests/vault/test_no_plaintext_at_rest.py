@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TestMember
 from fastapi.testclient import TestClient
 from minio import Minio
+from vault_testing import TestMember
 
 from api.app import create_app
 from crypto import age

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import TestMember
+from vault_testing import TestMember
 
 from vault.actors import Actor
 from vault.context import Vault
