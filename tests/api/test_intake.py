@@ -16,7 +16,6 @@ import os
 import re
 import socket
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from live_server import serve
 from sqlmodel import select
 from vault_testing import TestMember, log_size, require_tool
 
@@ -642,28 +641,11 @@ def test_same_key_with_a_different_body_is_409(world: World) -> None:
 # -- limits enforced before reading the body (needs a real server: TestClient reads ahead) --
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_url(vault: Vault) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(vault=vault), host="127.0.0.1", port=port, log_level="warning", http="httptools"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    """The real app under uvicorn (httptools, as ``vault serve`` runs it)."""
+    with serve(create_app(vault=vault)) as url:
+        yield url.removeprefix("http://")
 
 
 def test_content_length_over_the_limit_is_refused_before_the_body_is_sent(

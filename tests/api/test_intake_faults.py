@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from live_server import serve
 from moto_server import start_moto
 from sqlalchemy import event
 from sqlmodel import select
@@ -327,32 +327,11 @@ def test_database_locked_at_commit_is_503_and_the_retry_succeeds(
 # -- a client that goes away -----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live(vault: Vault) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(vault=vault),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        http="httptools",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    """The real app under uvicorn (httptools, as ``vault serve`` runs it)."""
+    with serve(create_app(vault=vault)) as url:
+        yield url.removeprefix("http://")
 
 
 def test_client_disconnecting_mid_upload_leaves_nothing(

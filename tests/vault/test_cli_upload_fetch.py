@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import vault_testing
 from click.testing import CliRunner, Result
+from live_server import serve
 from sqlmodel import select
 
 from api.app import create_app
@@ -43,26 +43,8 @@ def _free_port() -> int:
 @pytest.fixture
 def server(vault: Vault) -> Iterator[str]:
     """The real app under uvicorn (httptools, as ``vault serve`` runs it)."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(vault=vault),
-        host="127.0.0.1",
-        port=port,
-        http="httptools",
-        ws="none",
-        log_level="warning",
-        lifespan="on",
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serve(create_app(vault=vault)) as url:
+        yield url
 
 
 @dataclass
