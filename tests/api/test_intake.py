@@ -517,6 +517,7 @@ def test_statement_with_a_bad_signature_is_422(world: World) -> None:
     r = _sealed_post(world, age.encrypt(data, case_recipients(world)), header)
     assert_error(r, 422, "statement.signature")
     assert_nothing_stored(world)
+    assert ("item.upload", "denied") in upload_actions(world.vault)  # the refusal is audited
 
 
 @FS_ONLY

@@ -366,7 +366,21 @@ async def prepare_client_sealed(
     _, replay = await run_in_threadpool(_preflight, vault, actor, info, upload, fingerprint)
     if replay is not None:
         return replay
-    device = await run_in_threadpool(_check_statement, vault, actor, upload, statement)
+    try:
+        device = await run_in_threadpool(_check_statement, vault, actor, upload, statement)
+    except (Unprocessable, Conflict) as exc:
+        # A statement that does not verify (wrong device, bad signature, another case, a
+        # reused item id) is a refused upload, and like every refusal it leaves a trace.
+        await run_in_threadpool(
+            record_denial,
+            vault,
+            actor,
+            info,
+            "item.upload",
+            reason=exc.code,
+            case_id=upload.case_id,
+        )
+        raise
     sealed_metadata = _decode_metadata(metadata_header, statement)
     return SealedIntake(statement, device, sealed_metadata, fingerprint)
 
