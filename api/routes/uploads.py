@@ -16,11 +16,12 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from api.deps import ActorDep, RequestInfoDep, VaultDep
+from vault import tus
 from vault.context import Vault
 from vault.services import resumable
 from vault.services.resumable import UploadState
 
-TUS_HEADERS = {"Tus-Resumable": resumable.TUS_VERSION}
+TUS_HEADERS = {"Tus-Resumable": tus.TUS_VERSION}
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 
 
@@ -35,13 +36,13 @@ class TusRoute(APIRoute):
             try:
                 if request.method != "OPTIONS":
                     version = request.headers.get("tus-resumable")
-                    if version != resumable.TUS_VERSION:
-                        raise resumable.VersionUnsupported()
+                    if version != tus.TUS_VERSION:
+                        raise tus.VersionUnsupported()
                 response = await inner(request)
             except Exception as exc:
                 response = await _handled(request, exc)
-                if isinstance(exc, resumable.VersionUnsupported):
-                    response.headers["Tus-Version"] = resumable.TUS_VERSION
+                if isinstance(exc, tus.VersionUnsupported):
+                    response.headers["Tus-Version"] = tus.TUS_VERSION
             for name, value in TUS_HEADERS.items():
                 response.headers[name] = value
             return response
@@ -86,10 +87,10 @@ def discover(vault: VaultDep) -> Response:
     return Response(
         status_code=204,
         headers={
-            "Tus-Version": resumable.TUS_VERSION,
-            "Tus-Extension": ",".join(resumable.TUS_EXTENSIONS),
+            "Tus-Version": tus.TUS_VERSION,
+            "Tus-Extension": ",".join(tus.TUS_EXTENSIONS),
             "Tus-Max-Size": _max_size(vault),
-            "Tus-Checksum-Algorithm": ",".join(resumable.CHECKSUM_ALGORITHMS),
+            "Tus-Checksum-Algorithm": ",".join(tus.CHECKSUM_ALGORITHMS),
         },
     )
 
@@ -106,7 +107,7 @@ async def create_upload(
     """tus creation.  ``Upload-Metadata`` carries ``case_id``, ``statement`` (the
     ``Vault-Statement`` value) and optionally ``sealed_metadata`` (the age blob).  Everything
     but the bytes is checked here; 201 with ``Location``."""
-    request = resumable.parse_create(upload_length, upload_metadata, idempotency_key)
+    request = tus.parse_create(upload_length, upload_metadata, idempotency_key)
     state, _ = await resumable.create(vault, actor, info, request)
     return Response(
         status_code=201,
@@ -149,11 +150,11 @@ async def upload_chunk(
     that completes the upload answers 200 with the signed receipt instead."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != OFFSET_CONTENT_TYPE:
-        raise resumable.UnsupportedMediaType()
-    offset = resumable.parse_offset(upload_offset, "Upload-Offset")
+        raise tus.UnsupportedMediaType()
+    offset = tus.parse_offset(upload_offset, "Upload-Offset")
     declared = request.headers.get("content-length")
-    content_length = resumable.parse_offset(declared, "Content-Length") if declared else None
-    checksum = resumable.parse_checksum(upload_checksum)
+    content_length = tus.parse_offset(declared, "Content-Length") if declared else None
+    checksum = tus.parse_checksum(upload_checksum)
     result = await resumable.patch(
         vault, actor, info, upload_id, offset, content_length, checksum, request.stream()
     )
