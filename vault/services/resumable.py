@@ -190,6 +190,30 @@ def _authorise(vault: Vault, actor: Actor, info: RequestInfo, upload_id: str) ->
     raise error
 
 
+def _record_step(
+    session: Session,
+    vault: Vault,
+    actor: Actor,
+    info: RequestInfo,
+    case_id: str,
+    upload_id: str,
+    step: str,
+    *,
+    item_id: str | None = None,
+    **details: Any,
+) -> None:
+    """Append the ``item.upload`` entry of one tus step in ``session``'s transaction."""
+    vault.trail.record(
+        session,
+        actor=actor,
+        action=ACTION,
+        request=info,
+        case_id=case_id,
+        item_id=item_id,
+        details={"tus": step, "upload": upload_id, **details},
+    )
+
+
 def _step(
     vault: Vault,
     actor: Actor,
@@ -198,15 +222,9 @@ def _step(
     step: str,
     **details: Any,
 ) -> None:
+    """Record a step that changes nothing else, in a transaction of its own."""
     with session_scope(vault.engine) as session:
-        vault.trail.record(
-            session,
-            actor=actor,
-            action=ACTION,
-            request=info,
-            case_id=state.case_id,
-            details={"tus": step, "upload": state.id, **details},
-        )
+        _record_step(session, vault, actor, info, state.case_id, state.id, step, **details)
 
 
 # -- expiry -------------------------------------------------------------------------------------
@@ -295,19 +313,17 @@ def _find_or_insert(
                 (directory / "metadata.age").write_bytes(req.sealed_metadata)
             _fsync_dir(directory)
         session.add(row)
-        vault.trail.record(
+        _record_step(
             session,
-            actor=actor,
-            action=ACTION,
-            request=info,
-            case_id=req.case_id,
-            details={
-                "tus": "create",
-                "upload": row.id,
-                "length": req.length,
-                "statement_item": item_id,
-                "replay": completed,
-            },
+            vault,
+            actor,
+            info,
+            req.case_id,
+            row.id,
+            "create",
+            length=req.length,
+            statement_item=item_id,
+            replay=completed,
         )
         session.flush()
         return _state(vault, row), True
@@ -412,19 +428,15 @@ def _acknowledge(
             raise NotFound("upload.not_found")
         row.offset = new_offset
         session.add(row)
-        vault.trail.record(
+        _record_step(
             session,
-            actor=actor,
-            action=ACTION,
-            request=info,
-            case_id=state.case_id,
-            details={
-                "tus": "patch",
-                "upload": state.id,
-                "from": state.offset,
-                "to": new_offset,
-                **extra,
-            },
+            vault,
+            actor,
+            info,
+            state.case_id,
+            state.id,
+            "patch",
+            **{"from": state.offset, "to": new_offset, **extra},
         )
         session.flush()
         return UploadState(
@@ -611,13 +623,15 @@ def _terminate(vault: Vault, actor: Actor, info: RequestInfo, upload_id: str) ->
             row = session.get(Upload, upload_id)
             if row is not None:
                 session.delete(row)
-            vault.trail.record(
+            _record_step(
                 session,
-                actor=actor,
-                action=ACTION,
-                request=info,
-                case_id=state.case_id,
-                details={"tus": "terminate", "upload": upload_id, "offset": state.offset},
+                vault,
+                actor,
+                info,
+                state.case_id,
+                upload_id,
+                "terminate",
+                offset=state.offset,
             )
         _remove(vault, upload_id)
 
@@ -633,14 +647,15 @@ def _receipt(vault: Vault, actor: Actor, info: RequestInfo, upload_id: str) -> d
     if found is None:
         raise Conflict("upload.incomplete", offset=state.offset, length=state.length)
     with session_scope(vault.engine) as session:
-        vault.trail.record(
+        _record_step(
             session,
-            actor=actor,
-            action=ACTION,
-            request=info,
-            case_id=state.case_id,
+            vault,
+            actor,
+            info,
+            state.case_id,
+            upload_id,
+            "receipt",
             item_id=found["item_id"],
-            details={"tus": "receipt", "upload": upload_id},
         )
     return found
 
