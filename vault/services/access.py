@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from sqlmodel import Session
 
@@ -67,6 +67,22 @@ def record_denial(
 
 
 _MAX_SAFE_INT = 2**53 - 1  # audit entries hold only integers that survive JSON (RFC 8785)
+
+
+def deny(
+    vault: Any, actor: Actor, request: RequestInfo, action: str, decision: Decision
+) -> NoReturn:
+    """Record a policy refusal in its own transaction, then raise it (404 or 403)."""
+    record_denial(
+        vault,
+        actor,
+        request,
+        action,
+        reason=decision.reason or "denied",
+        case_id=decision.case_id,
+        item_id=decision.item_id,
+    )
+    raise Denied(decision)
 
 
 def _json_safe(value: Any) -> Any:
@@ -134,13 +150,4 @@ def run(
         with session_scope(vault.engine) as session:
             record(session, reason=reason, details=_json_safe({**note.details, "failed": reason}))
         raise
-    record_denial(
-        vault,
-        actor,
-        request,
-        action,
-        reason=decision.reason or "denied",
-        case_id=decision.case_id,
-        item_id=decision.item_id,
-    )
-    raise Denied(decision)
+    deny(vault, actor, request, action, decision)

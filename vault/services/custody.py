@@ -27,6 +27,7 @@ from vault.errors import NotFound
 from vault.models import AuditCheckpoint, Device, Item, Member
 from vault.report.schema import Envelope
 from vault.report.signing import sign_report
+from vault.services import items
 from vault.statements import DOMAIN as STATEMENT_DOMAIN
 
 
@@ -103,19 +104,10 @@ def build(
         "item": {
             "id": item.id,
             "case_id": item.case_id,
-            "kind": item.kind,
-            "mode": item.mode,
-            "media_type": item.media_type,
-            "size": item.size,
-            "plaintext_sha256": item.plaintext_sha256,
-            "sha1": item.sha1,
-            "md5": item.md5,
-            "ciphertext_sha256": item.ciphertext_sha256,
-            "ciphertext_size": item.ciphertext_size,
+            **items.facts(item),
             "received_at": utc_text(item.received_at),
             "uploader": {"id": uploader.id, "name": uploader.name, "role": uploader.role},
             "device_id": item.device_id,
-            "metadata_sha256": item.metadata_sha256,
             "log_index": item.log_index,
         },
         "capture_statement": _statement(session, item),

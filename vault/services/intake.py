@@ -38,7 +38,7 @@ from vault.logs import get_logger
 from vault.models import Case, Device, IdempotencyRecord, Item
 from vault.policy import decide
 from vault.services import items
-from vault.services.access import Denied, record_denial
+from vault.services.access import deny, record_denial
 
 log = get_logger("vault.intake")
 MAX_SEALED_METADATA = 64 * 1024
@@ -84,15 +84,7 @@ def _preflight(
             case = session.get(Case, upload.case_id)
             assert case is not None
             return [X25519Recipient.parse(case.recipient), *vault.recovery], None
-    record_denial(
-        vault,
-        actor,
-        info,
-        "item.upload",
-        reason=decision.reason or "denied",
-        case_id=decision.case_id,
-    )
-    raise Denied(decision)
+    deny(vault, actor, info, "item.upload", decision)
 
 
 def _replay(
@@ -172,32 +164,11 @@ def _commit(
                 )
             session.flush()
             return items.receipt(session, vault.trail, item)
-    record_denial(
-        vault,
-        actor,
-        info,
-        "item.upload",
-        reason=decision.reason or "denied",
-        case_id=decision.case_id,
-    )
-    raise Denied(decision)
+    deny(vault, actor, info, "item.upload", decision)
 
 
 def _audit_details(item: Item) -> dict[str, Any]:
-    return {
-        "kind": item.kind,
-        "mode": item.mode,
-        "media_type": item.media_type,
-        "size": item.size,
-        "plaintext_sha256": item.plaintext_sha256,
-        "sha1": item.sha1,
-        "md5": item.md5,
-        "ciphertext_sha256": item.ciphertext_sha256,
-        "ciphertext_size": item.ciphertext_size,
-        "object_key": item.object_key,
-        "metadata_sha256": item.metadata_sha256,
-        "device": item.device_id,
-    }
+    return {**items.facts(item), "object_key": item.object_key, "device": item.device_id}
 
 
 async def _pump(

@@ -15,6 +15,23 @@ from vault.receipts import sign_receipt
 from vault.schemas import ItemPublic
 
 
+def facts(item: Item) -> dict[str, Any]:
+    """What the item is, as recorded at intake: its kind, sizes and digests.  The audit
+    entry of the upload and every custody report carry exactly these."""
+    return {
+        "kind": item.kind,
+        "mode": item.mode,
+        "media_type": item.media_type,
+        "size": item.size,
+        "plaintext_sha256": item.plaintext_sha256,
+        "sha1": item.sha1,
+        "md5": item.md5,
+        "ciphertext_sha256": item.ciphertext_sha256,
+        "ciphertext_size": item.ciphertext_size,
+        "metadata_sha256": item.metadata_sha256,
+    }
+
+
 def public(item: Item) -> ItemPublic:
     return ItemPublic.model_validate(item, from_attributes=True)
 
