@@ -258,7 +258,7 @@ def test_from_phone_to_court(tmp_path: Path) -> None:
         str(log_key),
         code=1,
     )
-    assert "3" in bad.output
+    assert "entry 3: chain_broken" in bad.output
 
     from vault.report.pdf import extract_embedded_json
 

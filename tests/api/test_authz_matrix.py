@@ -284,19 +284,7 @@ def _tus_receipt(w: World, where: str) -> Req:
 
 def _sealed_upload(w: World, where: str) -> Req:
     case_id = w.case(where)
-    recipient = X25519Identity.generate().recipient
-    body = encrypt(b"client-sealed evidence", [recipient])
-    fields = {
-        "v": 1,
-        "case_id": case_id,
-        "item_id": str(uuid.uuid4()),
-        "plaintext_sha256": hashlib.sha256(b"client-sealed evidence").hexdigest(),
-        "size": 22,
-        "media_type": "image/jpeg",
-        "captured_at": "2026-01-02T03:04:05Z",
-        "device_id": w.device_id,
-    }
-    header = statements.make(fields, w.device_key)
+    header, body = _statement(w, case_id, w.device_key, w.device_id)
     return Req(
         "POST",
         f"/v1/cases/{case_id}/items/sealed",

@@ -13,7 +13,7 @@ from audit.errors import ConsistencyProofError, InclusionProofError, LogStoreErr
 from audit.log import MerkleLog
 from audit.memory_store import MemoryLeafStore
 from audit.proof import root_from_inclusion_proof, verify_consistency, verify_inclusion
-from audit.rfc6962 import leaf_hash
+from audit.rfc6962 import Hash, leaf_hash
 
 N = 300
 DATA = [f"entry {i}".encode() for i in range(N)]
@@ -92,21 +92,28 @@ def _flip(b: bytes, bit: int) -> bytes:
     return b[: i // 8] + bytes([b[i // 8] ^ (1 << (i % 8))]) + b[i // 8 + 1 :]
 
 
+def _flip_one(
+    data: st.DataObject, proof: list[Hash], a: bytes, b: bytes
+) -> tuple[list[Hash], bytes, bytes]:
+    """Flip one bit in one place: a proof hash, ``a`` or ``b`` (the leaf or roots)."""
+    target = data.draw(st.integers(0, len(proof) + 1))
+    bit = data.draw(st.integers(0, 255))
+    if target < len(proof):
+        proof = [*proof[:target], Hash(_flip(proof[target], bit)), *proof[target + 1 :]]
+    elif target == len(proof):
+        a = _flip(a, bit)
+    else:
+        b = _flip(b, bit)
+    return proof, a, b
+
+
 sizes = st.integers(min_value=2, max_value=N)
 
 
 @given(data=st.data(), n=sizes)
 def test_any_flipped_bit_breaks_inclusion(log: MerkleLog, data: st.DataObject, n: int) -> None:
     i = data.draw(st.integers(0, n - 1))
-    proof, root, leaf = log.inclusion_proof(i, n), log.root(n), leaf_hash(DATA[i])
-    target = data.draw(st.integers(0, len(proof) + 1))
-    bit = data.draw(st.integers(0, 255))
-    if target < len(proof):
-        proof = [*proof[:target], _flip(proof[target], bit), *proof[target + 1 :]]  # type: ignore[list-item]
-    elif target == len(proof):
-        root = _flip(root, bit)  # type: ignore[assignment]
-    else:
-        leaf = _flip(leaf, bit)  # type: ignore[assignment]
+    proof, root, leaf = _flip_one(data, log.inclusion_proof(i, n), log.root(n), leaf_hash(DATA[i]))
     with pytest.raises(InclusionProofError):
         verify_inclusion(i, n, leaf, proof, root)
 
@@ -114,15 +121,7 @@ def test_any_flipped_bit_breaks_inclusion(log: MerkleLog, data: st.DataObject, n
 @given(data=st.data(), n=sizes)
 def test_any_flipped_bit_breaks_consistency(log: MerkleLog, data: st.DataObject, n: int) -> None:
     m = data.draw(st.integers(1, n - 1))
-    proof, r1, r2 = log.consistency_proof(m, n), log.root(m), log.root(n)
-    target = data.draw(st.integers(0, len(proof) + 1))
-    bit = data.draw(st.integers(0, 255))
-    if target < len(proof):
-        proof = [*proof[:target], _flip(proof[target], bit), *proof[target + 1 :]]  # type: ignore[list-item]
-    elif target == len(proof):
-        r1 = _flip(r1, bit)  # type: ignore[assignment]
-    else:
-        r2 = _flip(r2, bit)  # type: ignore[assignment]
+    proof, r1, r2 = _flip_one(data, log.consistency_proof(m, n), log.root(m), log.root(n))
     with pytest.raises(ConsistencyProofError):
         verify_consistency(m, n, proof, r1, r2)
 
